@@ -175,8 +175,10 @@ describe.each(DATABASES)("running cells in sandboxed kernels ($name)", ({ name }
 
   it("starts the next kernel only once the old one is gone, when a cell follows a restart at once", async () => {
     await run(alice, sessionId, "w = 1");
-    // Not awaited: the cell's kernel start races the old kernel's shutdown (one kernel row per session).
+    // Not awaited: once the old kernel is no longer live its shutdown (a gateway round trip) is still under
+    // way, and the cell's kernel start races it (one kernel row per session).
     const restarting = alice.caller.sessions.restart({ sessionId });
+    while ((await alice.caller.sessions.get({ sessionId })).kernelLive) await new Promise((r) => setTimeout(r, 5));
     const cell = await run(alice, sessionId, "print('w' in globals())");
     await restarting;
     expect({ status: cell.status, error: cell.error, text: text(cell) }).toEqual({ status: "ok", error: null, text: "False\n" });
