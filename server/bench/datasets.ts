@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { copyFile, mkdtemp, rm, stat } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -14,6 +14,7 @@ import { createDb, migrateToLatest } from "../src/db/index.js";
 import { uploadRoutes } from "../src/http/uploads.js";
 import { createHttpHandler } from "../src/http/server.js";
 import { appRouter } from "../src/routers/_app.js";
+import type { EngineProcess } from "../src/services/datasets-engine-process.js";
 import { createDatasetService } from "../src/services/datasets-setup.js";
 import { createCallerFactory } from "../src/trpc.js";
 import { type Row, row } from "./stats.js";
@@ -41,7 +42,7 @@ export async function datasetsBench(say: (line: string) => void): Promise<{ rows
     await migrateToLatest(dbh.db);
     close.push(dbh.close);
     const datasets = await createDatasetService(dbh.db, config);
-    close.push(async () => datasets.engine.close());
+    close.push(() => datasets.engine.close());
     // Only the dataset routes run here: no gateway or kernels are needed to measure them.
     const app: AppContext = { config, secrets, db: dbh.db, services: { datasets } as AppServices, close: async () => {} };
     const caller = createCallerFactory(appRouter)({ app, user: null, authSessionToken: null, req: { ip: "127.0.0.1", origin: null, userAgent: "bench" }, resHeaders: { setCookie: () => {} } });
@@ -72,17 +73,20 @@ export async function datasetsBench(say: (line: string) => void): Promise<{ rows
     const profileMs = await timed(async () => { profiledRows = (await authed.datasets.profile({ datasetId: id })).rowCount; });
     clearInterval(sampler);
     const rssGrowthMb = (peak - rss0) / 1024 / 1024;
+    const enginePid = (datasets.engine as EngineProcess).pid;
+    const enginePeakMb = enginePid ? Number(/VmHWM:\s+(\d+)/.exec(await readFile(`/proc/${enginePid}/status`, "utf8"))?.[1] ?? 0) / 1024 : 0;
     if (profiledRows !== rows) throw new Error(`profile counted ${profiledRows} rows, the file has ${rows}`);
 
     say("datasets: pandas.read_csv in the kernel venv…");
     const pandasMs = await pandasReadCsv(csv);
     const mbps = (ms: number) => `${(size / 1024 / 1024 / (ms / 1000)).toFixed(0)} MB/s`;
-    const raw = { sizeBytes: size, rows, uploadMs, copyMs, previewMs, profileMs, rssGrowthMb, pandasMs, ...duck };
+    const raw = { sizeBytes: size, rows, uploadMs, copyMs, previewMs, profileMs, rssGrowthMb, enginePeakMb, pandasMs, ...duck };
     return {
       raw,
       rows: [
         row({ metric: "1 GB CSV upload (HTTP, hash, to disk)", unit: "ms", value: uploadMs, baseline: copyMs, target: null, note: `${mbps(uploadMs)} (baseline: cp of the same file, ${mbps(copyMs)})` }),
         row({ metric: "  server peak RSS growth: upload+preview+profile", unit: "MB", value: rssGrowthMb, baseline: null, target: { max: 100, on: "value" } }),
+        row({ metric: "  dataset engine process peak RSS (DuckDB)", unit: "MB", value: enginePeakMb, baseline: null, target: null, note: "DuckDB runs in a process of its own (memory_limit LAB_DATASET_ENGINE_MEMORY_MB plus its threads' own)" }),
         row({ metric: "  preview, first 100 rows", unit: "ms", value: previewMs, baseline: duck.duckPreviewMs, target: { max: 1000, on: "value" }, note: "baseline: DuckDB read_csv(…) LIMIT 100 in a fresh instance" }),
         row({ metric: "  full profile (all columns)", unit: "ms", value: profileMs, baseline: duck.duckScanMs, target: { max: 5000, on: "value" }, note: `baseline: DuckDB SELECT count(*) FROM read_csv(…) (one full parse); ${rows} rows` }),
         row({ metric: "  pandas.read_csv of the same file", unit: "ms", value: pandasMs, baseline: duck.duckScanMs, target: null, note: "kernel venv, default engine: what loading it in a kernel costs" }),

@@ -43,7 +43,8 @@ async function closeLast(): Promise<void> {
   await cleanups.pop()?.();
 }
 
-/** `npm run bench -- --only=llm` runs only the LLM streaming section (it needs no direct kernel). */
+/** `npm run bench -- --only=llm` runs only the LLM streaming section (it needs no direct kernel); `--only=core`
+ * and `--only=datasets` likewise run only theirs. */
 async function llmSection(): Promise<{ rows: Row[]; summary: ReturnType<typeof summariseLlm>; samples: Awaited<ReturnType<typeof llmTokenLatency>> }> {
   say(`LLM token streaming: ${LLM_PLAN.runs} runs × ${LLM_PLAN.tokens} tokens, fake provider → server → SSE subscriber, beside the same SDK reading the fake directly…`);
   const samples = await llmTokenLatency(labEnv(0), say);
@@ -86,6 +87,19 @@ async function main(): Promise<void> {
   say(`idle kernel memory after \`${IMPORTS}\`…`);
   const rss = await idleKernelRss(warm, direct);
   await closeLast();
+  if (process.argv.includes("--only=core")) {
+    const r = summarize(rt.full), d = summarize(rt.direct), e = summarize(rt.executor), g = summarize(rt.gateway), w = summarize(warmStarts);
+    console.log(`\nLLM Data Lab bench (core section only) — ${os.cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(" ")} at start\n`);
+    console.log(renderTable([
+      row({ metric: "1+1 round trip p50, full stack", unit: "ms", value: r.p50, baseline: d.p50, target: { max: 1.5, on: "ratio" } }),
+      row({ metric: "1+1 round trip p95, full stack", unit: "ms", value: r.p95, baseline: d.p95, target: null }),
+      row({ metric: "  p50 without HTTP/SSE (executor)", unit: "ms", value: e.p50, baseline: d.p50, target: null }),
+      row({ metric: "  p50 kernel adapter only (EG ws)", unit: "ms", value: g.p50, baseline: d.p50, target: null }),
+      row({ metric: `new session → result, warm pool p50/${PLAN.warmStarts}`, unit: "ms", value: w.p50, baseline: null, target: { max: 300, on: "value" } }),
+      row({ metric: "idle kernel RSS, pandas + pyplot", unit: "MB", value: rss.lab.kernelKb / 1024, baseline: rss.direct.rssKb / 1024, target: { max: 120, on: "value" } }),
+    ]));
+    return;
+  }
 
   say(`cold starts, direct kernel ×${PLAN.coldStarts}…`);
   const directCold = await direct.coldStarts(PLAN.coldStarts);

@@ -57,6 +57,7 @@ export async function createAppContext(config: Config, secrets: Secrets, overrid
     }
     const gateway = new GatewayClient({ baseUrl: gw.url, token: gw.token, kernelName: KERNEL_NAME, username: KERNEL_USERNAME, maxMessageBytes: maxMessageBytes(config) });
     const events = new EventBus(db);
+    cleanups.push(() => events.drain()); // stored before the database closes (closed after kernels: their last events)
     const kernels = new KernelManager(db, gateway, config, events);
     await kernels.init();
     cleanups.push(() => kernels.close());
@@ -64,7 +65,7 @@ export async function createAppContext(config: Config, secrets: Secrets, overrid
     await executor.init();
     const environment = readKernelEnvironment(config.root, config.paths.kernelVenv);
     const datasets = await createDatasetService(db, config);
-    cleanups.push(async () => datasets.engine.close());
+    cleanups.push(() => datasets.engine.close());
     const prompts = loadPrompts(config.llm.promptsDir);
     const analysis = new AnalysisService({ db, config: config.llm, secrets: secrets.llm, workspaces: config.paths.workspaces, prompts, events, executor, kernels });
     await analysis.init();

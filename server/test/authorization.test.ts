@@ -148,6 +148,7 @@ describe.each(DATABASES)("every procedure, called as a second user with the firs
 
   /** Alice's session as she sees it, and how many events it has: nothing Bob does may change either. */
   const aliceView = async () => ({
+    drained: await lab.app.services.events.drain(), // events are stored just after they are sent
     session: await alice.caller.sessions.get({ sessionId: aliceIds.sessionId }),
     events: (await lab.app.db.selectFrom("session_events").select("id").where("session_id", "=", aliceIds.sessionId).execute()).length,
     datasets: await alice.caller.datasets.list(),

@@ -5,6 +5,7 @@ import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../src/context.js";
+import type { EngineProcess } from "../src/services/datasets-engine-process.js";
 import { createDatasetService } from "../src/services/datasets-setup.js";
 import { detectEncoding } from "../src/services/datasets-detect.js";
 import { displayName, safeFileName } from "../src/services/datasets-store.js";
@@ -70,7 +71,7 @@ describe.each(DATABASES)("datasets over HTTP and tRPC ($name)", ({ name }) => {
   });
   afterAll(async () => {
     await stop?.();
-    app?.services.datasets?.engine.close();
+    await app?.services.datasets?.engine.close();
     await app?.close();
     await fx?.close();
     await rm(home, { recursive: true, force: true });
@@ -282,6 +283,26 @@ describe.each(DATABASES)("datasets over HTTP and tRPC ($name)", ({ name }) => {
     expect(dl.status).toBe(404);
     expect(await dl.text()).not.toContain('"name"');
     expect((await alice.caller.datasets.get({ datasetId: id })).name).toBe("data.json");
+  });
+
+  it("parses files in an engine process of its own, holding no secrets, that a crash does not take down", async () => {
+    const { body } = await put(alice, "zh_utf8.csv");
+    await alice.caller.datasets.preview({ datasetId: body.dataset.id });
+    const engine = app.services.datasets.engine as EngineProcess;
+    const pid = engine.pid!;
+    expect(pid).not.toBe(process.pid);
+    const environ = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0").filter(Boolean).map((kv) => kv.split("=")[0]);
+    // Node's own IPC channel variables, and nothing of the server's (DATABASE_URL, CREDENTIALS_SECRET_KEY…).
+    expect(environ.sort()).toEqual(["HOME", "LANG", "NODE_CHANNEL_FD", "NODE_CHANNEL_SERIALIZATION_MODE", "PATH"]);
+    // A query under way when the process dies (a crash, or the kernel's OOM killer) fails plainly…
+    const long = engine.query("SELECT count(*) FROM range(100000000000)");
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(pid, "SIGKILL");
+    await expect(long).rejects.toThrow(/The dataset engine was killed \(SIGKILL\) while reading this file/);
+    // …and the next one gets a new process.
+    const p = await alice.caller.datasets.preview({ datasetId: body.dataset.id });
+    expect(p.rows[0]).toEqual(["张三", "男", 34, 120]);
+    expect(engine.pid).not.toBe(pid);
   });
 
   it("deleting a dataset frees its storage", async () => {

@@ -88,6 +88,15 @@ describe.each(DATABASES)("running cells in sandboxed kernels ($name)", ({ name }
     expect(cell.outputs).toEqual([{ output_type: "display_data", data: { "text/plain": "'second'" }, metadata: {} }]);
   });
 
+  it("keeps output holding NUL characters (Postgres text cannot) readable, instead of losing the cell", async () => {
+    const cell = await run(alice, sessionId, "print('a\\x00b')\nfrom IPython.display import display\ndisplay({'text/plain': 'c\\x00d', 'application/json': {'k\\x00': 'v\\x00'}}, raw=True)");
+    expect({ status: cell.status, error: cell.error }).toEqual({ status: "ok", error: null });
+    expect(cell.outputs).toEqual([
+      { output_type: "stream", name: "stdout", text: "a\uFFFDb\n" },
+      { output_type: "display_data", data: { "text/plain": "c\uFFFDd", "application/json": { "k\uFFFD": "v\uFFFD" } }, metadata: {} },
+    ]);
+  });
+
   it("reports an exception as an error cell with its traceback", async () => {
     const cell = await run(alice, sessionId, "1 / 0");
     expect(cell.status).toBe("error");

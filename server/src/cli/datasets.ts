@@ -51,7 +51,7 @@ export async function datasetsCommand(argv: string[], config: Config, userPath: 
         else printTable(p.sheets.length > 1 ? `sheet ${p.table} of ${p.sheets.join(", ")}` : row.name, p.columns.map((c) => c.name), p.rows);
       }
     } finally {
-      svc.engine.close();
+      await svc.engine.close();
     }
   } finally {
     await dbh.close();

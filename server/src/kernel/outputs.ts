@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withoutNul } from "../db/json.js";
 
 /**
  * The one output model: nbformat v4 outputs, exactly as stored in cells.outputs, streamed to clients and
@@ -53,7 +54,8 @@ export class OutputCollector {
     return this.markerIndex >= 0;
   }
 
-  add(output: TOutput, displayId?: string): void {
+  add(raw: TOutput, displayId?: string): void {
+    const output = withoutNul(raw);
     this.applyPendingClear();
     const last = this.outputs.at(-1);
     if (output.output_type === "stream" && last?.output_type === "stream" && last.name === output.name && !this.truncated) {
@@ -83,7 +85,9 @@ export class OutputCollector {
   }
 
   /** update_display_data: replace every output that carries this display id (folded, as .ipynb has no updates). */
-  update(displayId: string, data: Record<string, unknown>, metadata: Record<string, unknown>): void {
+  update(displayId: string, rawData: Record<string, unknown>, rawMetadata: Record<string, unknown>): void {
+    const data = withoutNul(rawData);
+    const metadata = withoutNul(rawMetadata);
     for (const index of this.displayIds.get(displayId) ?? []) {
       const prev = this.outputs[index];
       if (!prev || (prev.output_type !== "display_data" && prev.output_type !== "execute_result")) continue;

@@ -14,6 +14,7 @@ import type { ResolvedModel } from "./models.js";
 import { render, type TTemplate } from "./prompts.js";
 import type { StepKind, TaskErrorInfo } from "./task-events.js";
 import { recordUsage } from "./usage.js";
+import { jsonb, withoutNul } from "../db/json.js";
 
 export interface RunDeps {
   db: Kysely<Database>;
@@ -107,7 +108,7 @@ async function call(deps: RunDeps, r: RunSpec, step: StepKind, attempt: number, 
       .insertInto("llm_steps")
       .values({
         run_id: r.runId, kind: step, attempt, model: r.model.spec, template: r.templateRef.name, template_version: r.templateRef.version,
-        prompt: JSON.stringify(messages), answer, tokens_in: u.tokensIn, tokens_out: u.tokensOut, latency_ms: u.latencyMs, cost_usd: cost, error,
+        prompt: jsonb(messages), answer: withoutNul(answer), tokens_in: u.tokensIn, tokens_out: u.tokensOut, latency_ms: u.latencyMs, cost_usd: cost, error,
       })
       .execute();
     await recordUsage(deps.db, r.userId, r.model.spec, { ...u, costUsd: cost });
@@ -121,7 +122,8 @@ async function call(deps: RunDeps, r: RunSpec, step: StepKind, attempt: number, 
       { model: r.model.model, messages, maxTokens: deps.config.maxOutputTokens, temperature: 0.2, hints },
       deps.config.call,
       r.signal,
-      (text) => {
+      (token) => {
+        const text = withoutNul(token);
         partial += text;
         deps.events.publishTransient(r.session.id, { type: "task.token", ...base, offset, text });
         offset += text.length;
@@ -130,6 +132,7 @@ async function call(deps: RunDeps, r: RunSpec, step: StepKind, attempt: number, 
     // PGlite runs queries on this thread: let the last tokens reach the sockets (one full turn of the event loop,
     // its poll phase included) before the step is written.
     await new Promise((r) => setTimeout(r, 1));
+    res.text = withoutNul(res.text);
     const cost = await record(res.text, res, null);
     await deps.events.publish(r.session.id, [
       { type: "task.answer", ...base, text: res.text },

@@ -5,16 +5,35 @@ import { MAX_LINE_BYTES, type TRead } from "./datasets-types.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+export interface EngineOptions {
+  memoryMb: number;
+  tempDir: string;
+  /** The only folders DuckDB may open (the datasets store); everything else is refused. */
+  allowedDirs: string[];
+  threads?: number;
+}
+
+export interface QueryResult {
+  columns: string[];
+  types: string[];
+  rows: Json[][];
+}
+
+/** What the dataset services ask of the engine: SQL in, JSON-safe rows out (see EngineProcess). */
+export interface DatasetEngine {
+  query(sql: string): Promise<QueryResult>;
+  close(): Promise<void>;
+}
+
 /**
- * DuckDB, in-process, for sniffing, previews and profiles: it streams CSV/Parquet/JSON from disk, so the
- * server never holds a dataset in memory. One instance with a memory limit (it spills to `tempDir` past
- * it) and two threads; a connection per query.
+ * DuckDB, for sniffing, previews and profiles: it streams CSV/Parquet/JSON from disk, so no dataset is ever
+ * held in memory. One instance with a memory limit (it spills to `tempDir` past it); a connection per query.
+ * It runs in the engine process (datasets-engine-worker.ts), never in the server's: see EngineProcess.
  */
-export class DatasetEngine {
+export class DuckDbEngine implements DatasetEngine {
   private constructor(private readonly instance: DuckDBInstance) {}
 
-  /** `allowedDirs`: the only folders DuckDB may open (the datasets store); everything else is refused. */
-  static async create(opts: { memoryMb: number; tempDir: string; allowedDirs: string[]; threads?: number }): Promise<DatasetEngine> {
+  static async create(opts: EngineOptions): Promise<DuckDbEngine> {
     await mkdir(opts.tempDir, { recursive: true, mode: 0o700 });
     const instance = await DuckDBInstance.create(":memory:", {
       threads: String(opts.threads ?? 2),
@@ -32,11 +51,11 @@ export class DatasetEngine {
     await c.run("SET enable_external_access = false");
     await c.run("SET lock_configuration = true");
     c.closeSync();
-    return new DatasetEngine(instance);
+    return new DuckDbEngine(instance);
   }
 
   /** Rows as JSON-safe values (BIGINT → number when exact, else string; dates → ISO strings). */
-  async query(sql: string, params: DuckDBValue[] = []): Promise<{ columns: string[]; types: string[]; rows: Json[][] }> {
+  async query(sql: string, params: DuckDBValue[] = []): Promise<QueryResult> {
     const c = await this.instance.connect();
     try {
       const r = await c.runAndReadAll(sql, params);
@@ -48,7 +67,7 @@ export class DatasetEngine {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.instance.closeSync();
   }
 }

@@ -1,4 +1,5 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
+import { jsonb } from "../db/json.js";
 import type { CellStatus, Database } from "../db/schema.js";
 import type { OutputChange } from "../kernel/outputs.js";
 import type { CellDto } from "./dto.js";
@@ -24,48 +25,79 @@ export interface StoredEvent {
   id: string;
   event: TSessionEvent;
   /**
-   * Not in session_events (streamed model tokens): `id` is then the last persisted id before it, so a client
-   * that reconnects resumes after that event and gets the persisted whole (task.answer) instead of the pieces.
+   * Not in session_events (streamed model tokens): `id` is then the id of the event before it, so a client
+   * that reconnects resumes after that event and gets the stored whole (task.answer) instead of the pieces.
    */
   transient?: true;
 }
 
+/** Ids reserved from session_events' sequence per round trip; refilled in the background below LOW_WATER. */
+const ID_BLOCK = 256;
+const LOW_WATER = 64;
+/** How long emitted events wait to be stored together; a client never waits for it. */
+const WRITE_DELAY_MS = 10;
+const FOREIGN_KEY_VIOLATION = "23503";
+
 /**
- * Persist-then-notify: every event gets a bigserial id in session_events, so a client that reconnects
- * resumes from the last id it saw. Publishing is serialised per session so ids are emitted in order.
- * (Scale-out swaps the in-memory fan-out for LISTEN/NOTIFY; the ids already make that safe.)
+ * Notify, then persist (write-behind): every event gets its bigserial id *before* it is stored, from a block
+ * of ids this server reserved from session_events' sequence, so subscribers get it at once and the insert
+ * (a batched one, every session's pending events together) happens off the path to the user. A client that
+ * reconnects resumes from the last id it saw: events not yet stored are served from memory, so none falls
+ * between. Publishing keeps call order per session; the promise `publish` returns settles once stored.
+ * (Scale-out swaps the in-memory fan-out for LISTEN/NOTIFY after the insert; the ids already make that safe,
+ * as a session's events all come from the server that holds its kernel.)
  */
 export class EventBus {
   private listeners = new Map<string, Set<(e: StoredEvent) => void>>();
-  private chains = new Map<string, Promise<unknown>>();
+  /** Per session, publishes still waiting for ids: later ones queue behind them, keeping order. */
+  private waiting = new Map<string, Promise<void>>();
+  /** Emitted, not yet stored: what a subscriber's back-fill cannot read from the table yet. */
+  private unstored = new Map<string, StoredEvent[]>();
+  private ids: bigint[] = [];
+  private reserving: Promise<void> | null = null;
+  private batch: { sessionId: string; stored: StoredEvent[]; done: { resolve: () => void; reject: (err: unknown) => void } }[] = [];
+  private writing: Promise<void> | null = null;
 
   constructor(private readonly db: Kysely<Database>) {}
 
   publish(sessionId: string, events: TSessionEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
-    const prev = this.chains.get(sessionId) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      const rows = await this.db
-        .insertInto("session_events")
-        .values(events.map((e) => ({ session_id: sessionId, type: e.type, payload: JSON.stringify(e) })))
-        .returning("id")
-        .execute();
-      rows.forEach((r, i) => this.emit(sessionId, { id: String(r.id), event: events[i]! }));
+    let done!: { resolve: () => void; reject: (err: unknown) => void };
+    const stored = new Promise<void>((resolve, reject) => (done = { resolve, reject }));
+    const emit = () => {
+      const rows = events.map((event) => ({ id: String(this.ids.shift()!), event }));
+      const buffer = this.unstored.get(sessionId) ?? [];
+      buffer.push(...rows);
+      this.unstored.set(sessionId, buffer);
+      for (const e of rows) this.emit(sessionId, e);
+      this.batch.push({ sessionId, stored: rows, done });
+      this.scheduleWrite();
+      if (this.ids.length < LOW_WATER) void this.reserveIds().catch(() => {}); // the next publish will ask again
+    };
+    if (!this.waiting.has(sessionId) && this.ids.length >= events.length) {
+      emit();
+      return stored;
+    }
+    const prev = this.waiting.get(sessionId) ?? Promise.resolve();
+    const turn = prev.then(async () => {
+      while (this.ids.length < events.length) await this.reserveIds(events.length);
+      emit();
     });
-    const settled = next.catch(() => {});
-    this.chains.set(sessionId, settled);
-    void settled.then(() => this.chains.get(sessionId) === settled && this.chains.delete(sessionId));
-    return next;
+    turn.catch((err: unknown) => done.reject(err));
+    const settled = turn.catch(() => {});
+    this.waiting.set(sessionId, settled);
+    void settled.then(() => this.waiting.get(sessionId) === settled && this.waiting.delete(sessionId));
+    return stored;
   }
 
   /**
-   * Fans an event out to live subscribers without storing it. Emitted after any publish still in flight for
-   * the session, so it never overtakes an event published before it; with none in flight, at once.
+   * Fans an event out to live subscribers without storing it, after every event published before it (only
+   * a publish waiting for ids can hold it back).
    */
   publishTransient(sessionId: string, event: TSessionEvent): void {
     if (!this.listeners.has(sessionId)) return;
-    const pending = this.chains.get(sessionId);
     const send = () => this.emit(sessionId, { id: "", event, transient: true });
+    const pending = this.waiting.get(sessionId);
     if (pending) void pending.then(send);
     else send();
   }
@@ -74,7 +106,76 @@ export class EventBus {
     for (const l of this.listeners.get(sessionId) ?? []) l(e);
   }
 
-  /** Live events after `lastEventId`: subscribe first, then back-fill from the table, so nothing falls between. */
+  private reserveIds(atLeast = 0): Promise<void> {
+    this.reserving ??= (async () => {
+      try {
+        const n = Math.max(ID_BLOCK, atLeast);
+        const { rows } = await sql<{ id: string }>`select nextval('session_events_id_seq')::text as id from generate_series(1, ${n})`.execute(this.db);
+        this.ids.push(...rows.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      } finally {
+        this.reserving = null;
+      }
+    })();
+    return this.reserving;
+  }
+
+  /** One insert for everything emitted since the last one; the next waits for it (ids are fixed, order is not at stake). */
+  private scheduleWrite(): void {
+    if (this.writing) return;
+    this.writing = (async () => {
+      // Events come in bursts (a cell: created, running, outputs, status within a few ms): one insert for the
+      // burst, after it, keeps the database off the path of the kernel's reply (PGlite runs on this thread).
+      await new Promise<void>((r) => setTimeout(r, WRITE_DELAY_MS));
+      while (this.batch.length) {
+        const batch = this.batch.splice(0);
+        try {
+          await this.insert(batch);
+          for (const b of batch) b.done.resolve();
+        } catch (err) {
+          // One publisher's bad rows (its session deleted meanwhile: its events go with it) must not take
+          // the others' down: store each on its own, and tell each publisher how it went.
+          for (const b of batch) {
+            await (batch.length > 1 ? this.insert([b]) : Promise.reject(err)).then(b.done.resolve, (e: unknown) => {
+              // Its session was deleted after the events went out: they went with it, nothing to store.
+              if ((e as { code?: string }).code === FOREIGN_KEY_VIOLATION) b.done.resolve();
+              else b.done.reject(e);
+            });
+          }
+        } finally {
+          for (const b of batch) this.forget(b.sessionId, b.stored);
+        }
+      }
+    })().finally(() => {
+      this.writing = null;
+      if (this.batch.length) this.scheduleWrite();
+    });
+  }
+
+  private async insert(batch: { sessionId: string; stored: StoredEvent[] }[]): Promise<void> {
+    const values = batch.flatMap((b) => b.stored.map((e) => ({ id: e.id, session_id: b.sessionId, type: e.event.type, payload: jsonb(e.event) })));
+    await this.db.insertInto("session_events").values(values).execute();
+  }
+
+  private forget(sessionId: string, stored: StoredEvent[]): void {
+    const buffer = this.unstored.get(sessionId);
+    if (!buffer) return;
+    const gone = new Set(stored);
+    const rest = buffer.filter((e) => !gone.has(e));
+    if (rest.length) this.unstored.set(sessionId, rest);
+    else this.unstored.delete(sessionId);
+  }
+
+  /** Resolves once everything published so far is stored (shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.writing || this.waiting.size) {
+      await Promise.all([this.writing, ...this.waiting.values()]);
+    }
+  }
+
+  /**
+   * Live events after `lastEventId`: subscribe first, note what is emitted but not yet stored, then back-fill
+   * from the table, so nothing falls between.
+   */
   async *subscribe(sessionId: string, lastEventId: string | null, signal?: AbortSignal): AsyncGenerator<StoredEvent> {
     const queue: StoredEvent[] = [];
     let wake: (() => void) | null = null;
@@ -85,20 +186,24 @@ export class EventBus {
     const set = this.listeners.get(sessionId) ?? new Set();
     set.add(listener);
     this.listeners.set(sessionId, set);
+    const unstored = [...(this.unstored.get(sessionId) ?? [])];
     const onAbort = () => wake?.();
     signal?.addEventListener("abort", onAbort);
     try {
       let last = BigInt(lastEventId ?? "0");
-      const backlog = await this.db
+      const rows = await this.db
         .selectFrom("session_events")
         .select(["id", "payload"])
         .where("session_id", "=", sessionId)
         .where("id", ">", String(last))
         .orderBy("id")
         .execute();
-      for (const row of backlog) {
-        last = BigInt(row.id);
-        yield { id: String(row.id), event: row.payload as unknown as TSessionEvent };
+      const backlog = [...rows.map((r) => ({ id: String(r.id), event: r.payload as unknown as TSessionEvent })), ...unstored];
+      backlog.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
+      for (const e of backlog) {
+        if (BigInt(e.id) <= last) continue; // stored while we looked: in both
+        last = BigInt(e.id);
+        yield e;
       }
       while (!signal?.aborted) {
         const e = queue.shift();

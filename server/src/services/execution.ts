@@ -13,12 +13,16 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** How often a running cell's outputs are written and streamed: coalesces print loops into few writes. */
 const FLUSH_MS = 100;
+/** A cell still running after this long is marked running in its row (its event goes out at once). */
+const RUNNING_ROW_MS = 50;
 
 interface Queued {
   cellId: string;
   code: string;
   cancelled: boolean;
   done: Promise<CellDto>;
+  /** When the kernel was asked to run it (null while queued). */
+  startedAt: Date | null;
 }
 
 /**
@@ -74,13 +78,11 @@ export class Executor {
           .executeTakeFirst();
     if (!row) throw notFound("Cell");
     const cell = toCellDto(row);
-    // Not awaited: the bus publishes a session's events in call order, so this still precedes the cell's
-    // status and outputs, and the kernel does not wait for the insert. A failed insert is logged, not lost silently.
-    this.events.publish(session.id, [{ type: "cell.created", cell }]).catch((err: unknown) => console.error("[execution] publish failed:", err));
+    this.publish(session.id, [{ type: "cell.created", cell }]);
 
     const q = this.queues.get(session.id) ?? { tail: Promise.resolve(), items: [] };
     this.queues.set(session.id, q);
-    const item: Queued = { cellId: cell.id, code: cell.code, cancelled: false, done: Promise.resolve(cell) };
+    const item: Queued = { cellId: cell.id, code: cell.code, cancelled: false, done: Promise.resolve(cell), startedAt: null };
     item.done = q.tail.then(() => this.run(session, item, input.replay ?? this.config.kernels.replayOnRevive));
     q.items.push(item);
     q.tail = item.done.catch(() => {});
@@ -118,7 +120,7 @@ export class Executor {
   }
 
   private async run(session: SessionRow, item: Queued, replay: boolean): Promise<CellDto> {
-    if (item.cancelled) return this.finish(session, item.cellId, { status: "cancelled", error: "Cancelled: an earlier cell was interrupted" }, []);
+    if (item.cancelled) return this.finish(session, item, { status: "cancelled", error: "Cancelled: an earlier cell was interrupted" }, []);
 
     let live;
     try {
@@ -126,18 +128,20 @@ export class Executor {
     } catch (err) {
       const message = err instanceof AppError ? err.message : "The kernel could not be started";
       if (!(err instanceof AppError)) console.error("[execution] kernel start failed:", err);
-      return this.finish(session, item.cellId, { status: "error", error: message }, []);
+      return this.finish(session, item, { status: "error", error: message }, []);
     }
     const release = this.kernels.use(session.id, live);
     try {
       if (live.fresh && replay) await this.replay(session, item.cellId, live.kernel);
-      const startedAt = new Date();
-      // Recorded while the kernel already runs the cell; awaited before the cell settles (queries and events keep order).
-      const marking = Promise.all([
-        this.db.updateTable("cells").set({ status: "running", started_at: startedAt }).where("id", "=", item.cellId).execute(),
-        this.events.publish(session.id, [this.statusEvent(item.cellId, "running", null, null, startedAt, null)]),
-      ]);
-      marking.catch(() => {}); // handled where it is awaited, below; this only keeps Node from calling it unhandled
+      const startedAt = (item.startedAt = new Date());
+      // Sent at once; the row says "running" only if the cell is still running RUNNING_ROW_MS later: most cells
+      // end before that, and the final write records started_at anyway. Awaited before the cell settles.
+      this.publish(session.id, [this.statusEvent(item.cellId, "running", null, null, startedAt, null)]);
+      let rowMarked: Promise<unknown> = Promise.resolve();
+      const rowMark = setTimeout(() => {
+        rowMarked = this.db.updateTable("cells").set({ status: "running", started_at: startedAt }).where("id", "=", item.cellId).execute();
+        rowMarked.catch(() => {}); // handled where it is awaited, below; this only keeps Node from calling it unhandled
+      }, RUNNING_ROW_MS);
 
       const pending: OutputChange[] = [];
       const collector = new OutputCollector(this.config.cell.outputMaxBytes, (c) => pending.push(c));
@@ -153,13 +157,14 @@ export class Executor {
         // The kernel is gone for good (it did not come back after dying): say so, and give the session a new one.
         if (!(err instanceof AppError)) throw err;
         await this.kernels.shutdown(session.id, err.message);
-        return await this.finish(session, item.cellId, { status: "error", error: `${err.message}; the next cell starts a new kernel.` }, pending, collector.outputs);
+        return await this.finish(session, item, { status: "error", error: `${err.message}; the next cell starts a new kernel.` }, pending, collector.outputs);
       } finally {
         clearInterval(flusher);
+        clearTimeout(rowMark);
         await flushes;
-        await marking;
+        await rowMarked;
       }
-      return await this.settle(session, item.cellId, outcome, collector, pending);
+      return await this.settle(session, item, outcome, collector, pending);
     } finally {
       release();
     }
@@ -182,16 +187,16 @@ export class Executor {
     }
   }
 
-  private async settle(session: SessionRow, cellId: string, outcome: ExecOutcome, collector: OutputCollector, pending: OutputChange[]) {
+  private async settle(session: SessionRow, item: Queued, outcome: ExecOutcome, collector: OutputCollector, pending: OutputChange[]) {
     const limitS = Math.round(this.config.cell.timeoutMs / 1000);
     switch (outcome.kind) {
       case "ok":
-        return this.finish(session, cellId, { status: "ok", executionCount: outcome.executionCount }, pending, collector.outputs);
+        return this.finish(session, item, { status: "ok", executionCount: outcome.executionCount }, pending, collector.outputs);
       case "error":
         // A KeyboardInterrupt nobody here asked for: the kernel is being shut down under us (EG interrupts
         // before it stops a kernel). Let it go, so the next cell gets a new kernel rather than a dead one.
         if (outcome.ename === "KeyboardInterrupt" && !this.interrupting.has(session.id)) await this.kernels.verify(session.id, 3_000);
-        return this.finish(session, cellId, { status: "error", executionCount: outcome.executionCount, error: `${outcome.ename}: ${outcome.evalue}` }, pending, collector.outputs);
+        return this.finish(session, item, { status: "error", executionCount: outcome.executionCount, error: `${outcome.ename}: ${outcome.evalue}` }, pending, collector.outputs);
       case "timeout": {
         let error = `Time limit: the cell ran longer than ${limitS} s and was interrupted.`;
         if (!outcome.interrupted) {
@@ -200,7 +205,7 @@ export class Executor {
           error = `Time limit: the cell ran longer than ${limitS} s and ignored the interrupt, so the kernel was restarted (variables were lost).`;
         }
         collector.add({ output_type: "error", ename: "TimeLimitExceeded", evalue: error, traceback: [error] });
-        return this.finish(session, cellId, { status: "error", error }, pending, collector.outputs);
+        return this.finish(session, item, { status: "error", error }, pending, collector.outputs);
       }
       case "died": {
         await this.kernels.verify(session.id); // restarted by the gateway (kept), or gone for good (forgotten)
@@ -208,7 +213,7 @@ export class Executor {
           "The kernel died while running this cell (most often: it ran out of memory, limit " +
           "applies per session). It was restarted empty: variables are lost, history and files are intact.";
         collector.add({ output_type: "error", ename: "KernelDied", evalue: error, traceback: [error] });
-        return this.finish(session, cellId, { status: "error", error }, pending, collector.outputs);
+        return this.finish(session, item, { status: "error", error }, pending, collector.outputs);
       }
       default:
         return assertNever(outcome, "execution outcome");
@@ -218,34 +223,49 @@ export class Executor {
   private async flush(sessionId: string, cellId: string, collector: OutputCollector, pending: OutputChange[]) {
     if (pending.length === 0) return;
     const changes = pending.splice(0);
+    this.publish(sessionId, changes.map((change) => ({ type: "cell.output", cellId, change })));
     await this.db.updateTable("cells").set({ outputs: JSON.stringify(collector.outputs) }).where("id", "=", cellId).execute();
-    await this.events.publish(sessionId, changes.map((change) => ({ type: "cell.output", cellId, change })));
+  }
+
+  /**
+   * Events go out at once and are stored just after, in call order (see EventBus); nothing here waits for
+   * the storing, which is the bus's job. A failure to store is logged, not lost silently.
+   */
+  private publish(sessionId: string, events: TSessionEvent[]): void {
+    this.events.publish(sessionId, events).catch((err: unknown) => console.error("[execution] storing events failed:", err));
   }
 
   private async finish(
     session: SessionRow,
-    cellId: string,
+    item: Queued,
     result: { status: CellStatus; executionCount?: number | null; error?: string },
     pending: OutputChange[],
     outputs: TOutput[] = [],
   ): Promise<CellDto> {
     const endedAt = new Date();
+    const changes: TSessionEvent[] = pending.splice(0).map((change) => ({ type: "cell.output", cellId: item.cellId, change }));
+    // Sent before the row is written, so clients see the result without waiting for the database; this
+    // call returns (and a poller sees the row) once both are done.
+    this.publish(session.id, [...changes, this.statusEvent(item.cellId, result.status, result.executionCount ?? null, result.error ?? null, item.startedAt, endedAt)]);
+    // Let the event reach subscribers' sockets first: PGlite runs on this thread and would hold it back.
+    await new Promise<void>((r) => setImmediate(r));
     const row = await this.db
       .updateTable("cells")
-      .set({ status: result.status, outputs: JSON.stringify(outputs), execution_count: result.executionCount ?? null, error: result.error ?? null, ended_at: endedAt })
-      .where("id", "=", cellId)
+      .set({
+        status: result.status,
+        outputs: JSON.stringify(outputs),
+        execution_count: result.executionCount ?? null,
+        error: result.error ?? null,
+        ...(item.startedAt ? { started_at: item.startedAt } : {}),
+        ended_at: endedAt,
+      })
+      .where("id", "=", item.cellId)
       .returningAll()
       .executeTakeFirst();
     if (!row) throw notFound("Cell"); // deleted with its session while running
-    const changes: TSessionEvent[] = pending.splice(0).map((change) => ({ type: "cell.output", cellId, change }));
-    const cell = toCellDto(row);
-    await this.events.publish(session.id, [
-      ...changes,
-      this.statusEvent(cellId, cell.status, cell.executionCount, cell.error, cell.startedAt, endedAt),
-    ]);
     // History orders sessions by last activity; not on the path to the user seeing the result.
     await this.db.updateTable("analysis_sessions").set({ updated_at: endedAt }).where("id", "=", session.id).execute();
-    return cell;
+    return toCellDto(row);
   }
 
   private statusEvent(cellId: string, status: CellStatus, executionCount: number | null, error: string | null, startedAt: Date | string | null, endedAt: Date | null): TSessionEvent {
