@@ -90,6 +90,20 @@ describe.each(DATABASES)("datasets over HTTP and tRPC ($name)", ({ name }) => {
     expect(p.rows).toEqual([["张三", "男", 34, 120], ["李四", "女", 45, 135], ["王五", "男", 61, 141]]);
   });
 
+  it.for([
+    { encoding: "utf-16le", bom: [0xff, 0xfe] },
+    { encoding: "utf-16be", bom: [0xfe, 0xff] },
+  ])("reads Excel's 'Unicode text' export ($encoding with a byte-order mark, tab-separated, CRLF)", async ({ encoding, bom }) => {
+    const text = `姓名\t收缩压\r\n张三\t120\r\n李四\t135\r\n${encoding}\t1\r\n`;
+    const le = Buffer.from(text, "utf16le");
+    const body = Buffer.concat([Buffer.from(bom), encoding === "utf-16le" ? le : Buffer.from(le).swap16()]);
+    const res = await upload(base, alice.token, `unicode-${encoding}.txt`, body);
+    expect(res.status).toBe(201);
+    expect(res.body.dataset).toMatchObject({ format: "csv", read: { encoding, delimiter: "\t", header: true } });
+    const p = await alice.caller.datasets.preview({ datasetId: res.body.dataset.id });
+    expect({ columns: p.columns.map((c) => c.name), rows: p.rows }).toEqual({ columns: ["姓名", "收缩压"], rows: [["张三", 120], ["李四", 135], [encoding, 1]] });
+  });
+
   it("reads Latin-1, semicolon CSVs with decimal commas, TSV and ragged rows", async () => {
     const preview = async (file: string) => {
       const { body } = await put(alice, file);

@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TSessionEvent } from "../src/services/events.js";
@@ -155,6 +158,32 @@ describe.each(DATABASES)("the analysis pipeline with real kernels and the fake p
     // The winner can be adopted into the session.
     const adopted = await alice.caller.llm.analysis.adopt({ taskId: started.id, runId: task.runs[1]!.id });
     expect(adopted.code).toContain("model B");
+  });
+
+  it("exports the session as a notebook with each request and its interpretations where they happened", async () => {
+    const s = (await alice.caller.sessions.create({ title: "notes" })).id;
+    await attachFile(lab, s, DIABETES);
+    const first = await waitForTask(alice, (await alice.caller.llm.analysis.start({ sessionId: s, request: "请做一个性别与血压的相关性分析并绘图" })).id);
+    fake.script("gpt-a", { text: answer("print('A')") }, { text: "A done" });
+    fake.script("claude-b", { text: answer("print('B')") }, { text: "B done" });
+    await waitForTask(alice, (await alice.caller.llm.analysis.start({ sessionId: s, request: "who are you", models: ["openai:gpt-a", "anthropic:claude-b"] })).id);
+    const own = await run(alice, s, "print('mine')");
+    const nb = await alice.caller.sessions.exportNotebook({ sessionId: s });
+    const shape = nb.cells.map((c) => (c.cell_type === "code" ? `code ${c.id}` : String(c.source).split("\n")[0]));
+    expect(shape).toEqual([
+      "**Request:** 请做一个性别与血压的相关性分析并绘图",
+      `code ${first.runs[0]!.cellId}`,
+      expect.stringMatching(/^内置配方引擎/),
+      "**Request:** who are you",
+      "### openai:gpt-a",
+      "### anthropic:claude-b",
+      `code ${own.id}`,
+    ]);
+    // The branches' code is quoted, not run: the notebook re-runs as the session did.
+    expect(nb.cells[4]!.source).toBe("### openai:gpt-a\n\n```python\nprint('A')\n```\n\nA done");
+    const file = path.join(os.tmpdir(), `nb-notes-${s}.ipynb`);
+    writeFileSync(file, JSON.stringify(nb));
+    execFileSync(path.join(REPO_ROOT, ".venvs/kernel/bin/python"), ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", file]);
   });
 
   it("cancels mid-stream: the provider connection closes and the task ends cancelled", async () => {

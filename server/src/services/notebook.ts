@@ -64,7 +64,7 @@ export async function exportNotebook(
         datasets,
       },
     },
-    cells: cells.map((c) => ({
+    cells: await withTaskNotes(db, session.id, cells.map((c) => ({
       id: c.id,
       cell_type: "code" as const,
       metadata: {
@@ -74,8 +74,59 @@ export async function exportNotebook(
       execution_count: c.executionCount,
       // Stored outputs are already nbformat: `transient` was stripped and update_display_data folded on arrival.
       outputs: c.outputs,
-    })),
+    }))),
   };
+}
+
+type NotebookCell = { id: string; cell_type: "code" | "markdown"; source: string; metadata: Record<string, unknown> } & Record<string, unknown>;
+
+/**
+ * The session's requests to models, as Markdown where they happened: each request before the first cell it
+ * produced, and after its last, each model's interpretation (or plan, or failure). A task whose code ran only
+ * in branches (several models) or that ran none (strategy mode) sits where it was asked, among the cells,
+ * with each model's code quoted: the notebook stays the session's own, re-runnable top to bottom.
+ */
+async function withTaskNotes<T extends NotebookCell>(db: Kysely<Database>, sessionId: string, cells: (T & { metadata: { llm_data_lab: { started_at: string | null } } })[]): Promise<NotebookCell[]> {
+  const tasks = await db.selectFrom("llm_tasks").select(["id", "request", "mode", "created_at"]).where("session_id", "=", sessionId).orderBy("created_at").execute();
+  if (!tasks.length) return cells;
+  const ids = tasks.map((t) => t.id);
+  const runs = await db.selectFrom("llm_runs").select(["id", "task_id", "model", "runs_in", "code", "interpretation", "error"]).where("task_id", "in", ids).orderBy("created_at").execute();
+  const steps = await db
+    .selectFrom("llm_steps")
+    .innerJoin("llm_runs", "llm_runs.id", "llm_steps.run_id")
+    .select(["llm_runs.task_id", "llm_steps.run_id", "llm_steps.kind", "llm_steps.cell_id", "llm_steps.answer"])
+    .where("llm_runs.task_id", "in", ids)
+    .orderBy("llm_steps.id")
+    .execute();
+  const taskOfCell = new Map(steps.flatMap((s) => (s.cell_id ? [[s.cell_id, s.task_id] as const] : [])));
+  const md = (id: string, source: string): NotebookCell => ({ id, cell_type: "markdown", metadata: {}, source });
+  const before = new Map<number, NotebookCell[]>();
+  const after = new Map<number, NotebookCell[]>();
+  const add = (m: Map<number, NotebookCell[]>, at: number, c: NotebookCell) => m.set(at, [...(m.get(at) ?? []), c]);
+  for (const task of tasks) {
+    const own = cells.flatMap((c, i) => (taskOfCell.get(c.id) === task.id ? [i] : []));
+    const asked = new Date(task.created_at).getTime();
+    const at = own[0] ?? cells.findIndex((c) => c.metadata.llm_data_lab.started_at !== null && Date.parse(c.metadata.llm_data_lab.started_at) > asked);
+    const start = at === -1 ? cells.length : at;
+    const tag = task.id.slice(0, 8);
+    add(before, start, md(`${tag}-request`, `**Request${task.mode === "strategy" ? " (analysis strategy)" : ""}:** ${task.request}`));
+    const taskRuns = runs.filter((r) => r.task_id === task.id);
+    const notes = taskRuns.flatMap((r) => {
+      const label = taskRuns.length > 1 ? `### ${r.model}\n\n` : "";
+      const plan = task.mode === "strategy" ? steps.filter((s) => s.run_id === r.id && s.kind === "plan").at(-1)?.answer : undefined;
+      const quoted = r.runs_in !== sessionId && r.code ? `\`\`\`python\n${r.code.trimEnd()}\n\`\`\`\n\n` : "";
+      const body = plan ?? r.interpretation ?? (r.error ? `**${r.model} failed:** ${r.error}` : "");
+      return body || quoted ? [md(`${r.id.slice(0, 8)}-notes`, `${label}${quoted}${body}`.trim())] : [];
+    });
+    const end = own.length ? own.at(-1)! : start - 1; // with no cells of its own: right after the request
+    for (const n of notes) add(end >= start ? after : before, end >= start ? end : start, n);
+  }
+  const out: NotebookCell[] = [];
+  for (let i = 0; i <= cells.length; i++) {
+    out.push(...(before.get(i) ?? []));
+    if (i < cells.length) out.push(cells[i]!, ...(after.get(i) ?? []));
+  }
+  return out;
 }
 
 /** A filename safe in a Content-Disposition header and on any filesystem. */
