@@ -25,7 +25,7 @@ export async function datasetsCommand(argv: string[], config: Config, userPath: 
   const dbh = await createDb(config.database);
   try {
     await migrateToLatest(dbh.db);
-    const svc = await createDatasetService(dbh.db, config);
+    const svc = await createDatasetService(dbh.db, config, { inProcess: true });
     try {
       const userId = await ensureLocalUser(dbh.db);
       if (sub === "add") {

@@ -4,15 +4,17 @@ import type { Kysely } from "kysely";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/schema.js";
 import { DatasetService } from "./datasets.js";
+import { DuckDbEngine } from "./datasets-engine.js";
 import { EngineProcess } from "./datasets-engine-process.js";
 
-/** The dataset store and its engine (a process of its own); DuckDB may open files under the store and spill to .engine-tmp only. */
-export async function createDatasetService(db: Kysely<Database>, config: Config): Promise<DatasetService> {
+/**
+ * The dataset store and its engine; DuckDB may open files under the store and spill to .engine-tmp only.
+ * The server runs the engine in a process of its own (EngineProcess). `inProcess` is for the one-shot CLI,
+ * run by the local user on their own files, where a child's start-up would only add seconds to each command.
+ */
+export async function createDatasetService(db: Kysely<Database>, config: Config, opts: { inProcess?: boolean } = {}): Promise<DatasetService> {
   await mkdir(config.datasets.dir, { recursive: true, mode: 0o700 });
-  const engine = await EngineProcess.create({
-    memoryMb: config.datasets.engineMemoryMb,
-    tempDir: path.join(config.datasets.dir, ".engine-tmp"),
-    allowedDirs: [config.datasets.dir],
-  });
+  const options = { memoryMb: config.datasets.engineMemoryMb, tempDir: path.join(config.datasets.dir, ".engine-tmp"), allowedDirs: [config.datasets.dir] };
+  const engine = opts.inProcess ? await DuckDbEngine.create(options) : await EngineProcess.create(options);
   return new DatasetService(db, config, engine);
 }
