@@ -15,6 +15,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensure, EnsureError } from "./ensure.mjs";
 
+/**
+ * A larger young generation (V8's default semi-space is 16 MB): the server allocates a little per streamed
+ * token and output chunk, and fewer scavenges mean fewer millisecond pauses in the middle of a stream
+ * (measured: the p99 a token spends in the server fell from 2.2–2.4 ms to 1.2–1.9 ms). The bench runs with the same.
+ */
+const SERVER_NODE_FLAGS = ["--max-semi-space-size=32"];
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const GRACE_MS = 15_000;
 // npm passes Ctrl-C on to us and the terminal sends it too: one keypress arrives twice, this close together.
@@ -29,8 +36,8 @@ try {
 
 // `node --import tsx` is what `tsx src/index.ts` does, minus the tsx CLI process in between: signals we
 // send reach the server itself. stdin is closed: nothing in the server reads it, and a background
-// process group reading the terminal would be stopped.
-const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
+// process group reading the terminal would be stopped. SERVER_NODE_FLAGS: see server/package.json's bench.
+const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", "src/index.ts"], {
   cwd: path.join(ROOT, "server"),
   stdio: ["ignore", "inherit", "inherit"],
   detached: true,
