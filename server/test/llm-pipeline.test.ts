@@ -184,6 +184,7 @@ describe.each(DATABASES)("the analysis pipeline with real kernels and the fake p
     const file = path.join(os.tmpdir(), `nb-notes-${s}.ipynb`);
     writeFileSync(file, JSON.stringify(nb));
     execFileSync(path.join(REPO_ROOT, ".venvs/kernel/bin/python"), ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", file]);
+    await alice.caller.sessions.delete({ sessionId: s }); // and its kernel: the tests after this one count on alice's cap
   });
 
   it("cancels mid-stream: the provider connection closes and the task ends cancelled", async () => {
