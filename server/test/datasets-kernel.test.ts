@@ -70,7 +70,7 @@ describe.each(DATABASES)("datasets inside sandboxed kernels ($name)", ({ name })
     const ctx = await datasetContext(lab.app.db, sessionId);
     expect(ctx).toContain('- /data/zh_gbk.csv (uploaded as "zh_gbk.csv"; CSV, encoding gb18030, delimiter ",", decimal ".")');
     expect(ctx).toContain('load("zh_gbk.csv"), 3 rows');
-    expect(ctx).toContain('"年龄" BIGINT (missing 0; distinct ~3; min 34 max 61 mean 46.67 std 13.58)');
+    expect(ctx).toContain('"年龄" BIGINT (missing 0; distinct ~3; min 34 max 61 mean 46.67 std 13.58; median 45 IQR 39.5–53)');
     expect(ctx).toContain('sheet "Summary": load("multi.xlsx", sheet="Summary"), 2 rows');
     expect(await alice.caller.datasets.context({ sessionId })).toBe(ctx);
   });

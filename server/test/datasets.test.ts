@@ -8,6 +8,7 @@ import type { AppContext } from "../src/context.js";
 import type { EngineProcess } from "../src/services/datasets-engine-process.js";
 import { createDatasetService } from "../src/services/datasets-setup.js";
 import { detectEncoding } from "../src/services/datasets-detect.js";
+import type { TColumnProfile } from "../src/services/datasets-types.js";
 import { displayName, safeFileName } from "../src/services/datasets-store.js";
 import { type TestCaller, callerFor, openTestApp } from "./helpers/app.js";
 import { DATABASES } from "./helpers/db.js";
@@ -158,13 +159,49 @@ describe.each(DATABASES)("datasets over HTTP and tRPC ($name)", ({ name }) => {
     const { body } = await put(alice, "stats.csv");
     const p = await alice.caller.datasets.profile({ datasetId: body.dataset.id });
     expect(p.rowCount).toBe(11);
-    expect(p.columns[0]).toEqual({ name: "g", type: "VARCHAR", kind: "text", missing: 0, distinct: 2, min: null, max: null, mean: null, std: null, top: [{ value: "b", count: 6 }, { value: "a", count: 5 }], histogram: [] });
+    expect(p.columns[0]).toEqual({
+      name: "g", type: "VARCHAR", kind: "text", missing: 0, distinct: 2, min: null, max: null, mean: null, std: null, q1: null, median: null, q3: null,
+      top: [{ value: "b", count: 6 }, { value: "a", count: 5 }], histogram: [], estimated: false,
+    });
     const x = p.columns[1]!;
     expect({ ...x, std: Number(x.std?.toFixed(4)), histogram: x.histogram.map((b) => b.count) }).toEqual({
-      name: "x", type: "BIGINT", kind: "number", missing: 1, distinct: 10, min: 1, max: 10, mean: 5.5, std: 3.0277, top: [], histogram: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+      name: "x", type: "BIGINT", kind: "number", missing: 1, distinct: 10, min: 1, max: 10, mean: 5.5, std: 3.0277, q1: 3.25, median: 5.5, q3: 7.75,
+      top: [], histogram: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], estimated: false,
     });
     // Kept: the second call reads the stored profile.
     expect(await alice.caller.datasets.profile({ datasetId: body.dataset.id })).toEqual(p);
+  });
+
+  it("profiles a large, sorted table: exact counts and top values, quartiles and bins estimated from rows spread over it", async () => {
+    // 240,000 rows in file order: ids, a skewed measure with missing values, 12 wards in turn, and three
+    // sites one after another (the first rows hold only the first site: a prefix would say so).
+    const n = 240_000;
+    const lines = ["id,value,ward,site"];
+    for (let i = 0; i < n; i++) {
+      lines.push(`${i},${i % 10 === 0 ? "" : ((i * 7919) % 1000) ** 2 / 1000},ward ${String(i % 12).padStart(2, "0")},site ${Math.floor((3 * i) / n)}`);
+    }
+    const { body } = await upload(base, alice.token, "large.csv", Buffer.from(`${lines.join("\n")}\n`));
+    const p = await alice.caller.datasets.profile({ datasetId: (body.dataset as { id: string }).id });
+    expect(p.rowCount).toBe(n);
+    const [id, value, ward, site] = p.columns as [TColumnProfile, TColumnProfile, TColumnProfile, TColumnProfile];
+    expect(id).toMatchObject({ min: 0, max: n - 1, missing: 0, estimated: true });
+    const w = (n - 1) / 10;
+    expect(id.histogram.map((b) => [b.from, b.to])).toEqual(Array.from({ length: 10 }, (_, k) => [k * w, k === 9 ? n - 1 : (k + 1) * w]));
+    expect(id.histogram.reduce((s, b) => s + b.count, 0)).toBe(n); // scaled, yet adding up exactly
+    for (const b of id.histogram) expect(Math.abs(b.count - n / 10)).toBeLessThan(n / 10 / 8);
+    expect(Math.abs(id.median! - n / 2)).toBeLessThan(n / 40);
+    // value = k²/1000 with k spread evenly over 1..999: a CDF of √(v/1000), so the first bin holds ~32% of values.
+    expect(value).toMatchObject({ missing: n / 10, min: 0.001, max: 998.001, estimated: true });
+    expect(value.histogram.reduce((s, b) => s + b.count, 0)).toBe(n - n / 10);
+    expect(value.histogram[0]!.count / (n - n / 10)).toBeGreaterThan(0.27);
+    expect(value.histogram[0]!.count / (n - n / 10)).toBeLessThan(0.37);
+    expect(Math.abs(value.median! - 250)).toBeLessThan(30);
+    // Few values, all counted over the whole file: exact distinct counts and top values, every site found.
+    expect(ward).toMatchObject({ distinct: 12, top: Array.from({ length: 5 }, () => ({ count: n / 12 })) });
+    expect(site).toMatchObject({ distinct: 3, top: [0, 1, 2].map(() => ({ count: n / 3 })) });
+    expect(site.top.map((t) => t.value).sort()).toEqual(["site 0", "site 1", "site 2"]);
+    // The sample was a scratch file: nothing is left behind.
+    expect((await tree(path.join(app.config.datasets.dir, ".engine-tmp"))).filter((f) => f.includes("sample"))).toEqual([]);
   });
 
   it.for([

@@ -63,7 +63,10 @@ function describeDataset(file: string, name: string, info: TDatasetInfo, profile
 function summary(c: TColumnProfile | undefined): string {
   if (!c) return "";
   const parts = [`missing ${c.missing}`, `distinct ~${c.distinct}`];
-  if (c.kind === "number" && c.mean !== null) parts.push(`min ${c.min} max ${c.max} mean ${round(c.mean)} std ${round(c.std)}`);
+  if (c.kind === "number" && c.mean !== null) {
+    parts.push(`min ${c.min} max ${c.max} mean ${round(c.mean)} std ${round(c.std)}`);
+    if (c.median !== null) parts.push(`median ${c.estimated ? "~" : ""}${round(c.median)} IQR ${round(c.q1)}–${round(c.q3)}`);
+  }
   else if (c.kind === "date") parts.push(`${c.min} … ${c.max}`);
   else if (c.top.length) parts.push(`top ${c.top.slice(0, 3).map((t) => `${JSON.stringify(clip(t.value))}×${t.count}`).join(", ")}`);
   return ` (${parts.join("; ")})`;

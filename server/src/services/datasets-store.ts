@@ -15,6 +15,8 @@ export const ORIGINAL = "original";
 
 export const userDir = (datasetsDir: string, userId: string) => path.join(datasetsDir, userId);
 export const datasetDir = (datasetsDir: string, userId: string, id: string) => path.join(datasetsDir, userId, id);
+/** The engine's scratch folder inside the store: DuckDB spills there, profiles' samples are written there. */
+export const engineTempDir = (datasetsDir: string) => path.join(datasetsDir, ".engine-tmp");
 
 export interface Received {
   dir: string;

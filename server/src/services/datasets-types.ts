@@ -45,14 +45,24 @@ export const ZColumnProfileSchema = z.object({
   type: z.string(),
   kind: z.enum(["number", "text", "date", "boolean", "other"]),
   missing: z.number(),
-  /** Approximate (HyperLogLog) past a few thousand values. */
+  /** Exact for small tables and for columns whose every value is a counted top value; else HyperLogLog. */
   distinct: z.number(),
   min: ZCell,
   max: ZCell,
   mean: z.number().nullable(),
   std: z.number().nullable(),
+  /** Quartiles of a numeric column (estimated from the sample for large tables; none in older profiles). */
+  q1: z.number().nullable().default(null),
+  median: z.number().nullable().default(null),
+  q3: z.number().nullable().default(null),
   top: z.array(z.object({ value: ZCell, count: z.number() })),
+  /**
+   * Ten equal-width bins over [min, max], (from, to] (the first also holds `from`), or one bar per value of a
+   * discrete column (exact counts).
+   */
   histogram: z.array(z.object({ from: z.number(), to: z.number(), count: z.number() })),
+  /** Large tables: the quartiles and the bins' counts are estimated from a sample of rows spread over the file. */
+  estimated: z.boolean().default(false),
 });
 export type TColumnProfile = z.infer<typeof ZColumnProfileSchema>;
 

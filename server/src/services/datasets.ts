@@ -9,7 +9,8 @@ import { detachEverywhere } from "./datasets-attach.js";
 import { type DatasetEngine, previewRows, sourceSql } from "./datasets-engine.js";
 import { ingest } from "./datasets-ingest.js";
 import { profileTable } from "./datasets-profile.js";
-import { commit, datasetDir, discard, displayName, receive } from "./datasets-store.js";
+import { sampleOf } from "./datasets-sample.js";
+import { commit, datasetDir, discard, displayName, engineTempDir, receive } from "./datasets-store.js";
 import { PREVIEW_ROWS, type TEncoding, type TTableProfile, ZDatasetInfoSchema, ZProfilesSchema } from "./datasets-types.js";
 
 type Db = Kysely<Database>;
@@ -102,7 +103,8 @@ export class DatasetService {
     const info = ZDatasetInfoSchema.parse(row.info);
     const t = table === undefined ? info.tables[0]! : info.tables.find((x) => x.name === table);
     if (!t) throw new AppError("NOT_FOUND", `No sheet named ${JSON.stringify(table)}; sheets: ${info.tables.map((x) => x.name).join(", ")}`);
-    return { t, info, src: sourceSql(path.join(datasetDir(this.config.datasets.dir, row.user_id, row.id), t.file), info.read) };
+    const file = path.join(datasetDir(this.config.datasets.dir, row.user_id, row.id), t.file);
+    return { t, info, file, src: sourceSql(file, info.read) };
   }
 
   async preview(row: DatasetRow, opts: { table?: string; offset?: number; limit?: number }) {
@@ -115,14 +117,22 @@ export class DatasetService {
 
   /** Profiles are kept per table once computed; concurrent requests share one computation. */
   async profile(row: DatasetRow, table?: string): Promise<TTableProfile> {
-    const { t, src } = this.source(row, table);
+    const { t, info, file, src } = this.source(row, table);
     const cached = row.profile ? ZProfilesSchema.parse(row.profile)[t.name] : undefined;
     if (cached) return cached;
     const key = `${row.id}\u0000${t.name}`;
     let running = this.profiling.get(key);
     if (!running) {
       running = (async () => {
-        const p = t.columns.length ? await profileTable(this.engine, t.name, src, t.columns) : { table: t.name, rowCount: 0, columns: [] };
+        let p: TTableProfile = { table: t.name, rowCount: 0, columns: [] };
+        if (t.columns.length) {
+          const sample = await sampleOf(file, info.read, t.columns, engineTempDir(this.config.datasets.dir));
+          try {
+            p = await profileTable(this.engine, t.name, src, t.columns, sample.sql);
+          } finally {
+            await sample.dispose();
+          }
+        }
         await this.db.updateTable("datasets").where("id", "=", row.id)
           .set({ profile: sql`coalesce(profile, '{}'::jsonb) || ${JSON.stringify({ [t.name]: p })}::jsonb` as never })
           .execute();

@@ -156,6 +156,8 @@ export const en = {
   "datasets.missing": "{pct}% missing",
   "datasets.distinct": "distinct",
   "datasets.mean": "mean",
+  "datasets.median": "median",
+  "datasets.estimated": "Estimated from a sample of rows spread over the file",
   "datasets.range": "range",
 
   "ask.label": "Your request",

@@ -158,6 +158,8 @@ export const zhCN: Messages = {
   "datasets.missing": "缺失 {pct}%",
   "datasets.distinct": "不同值",
   "datasets.mean": "均值",
+  "datasets.median": "中位数",
+  "datasets.estimated": "根据分布于整个文件的抽样行估算",
   "datasets.range": "范围",
 
   "ask.label": "你的问题",

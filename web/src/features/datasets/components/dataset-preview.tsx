@@ -85,10 +85,11 @@ function ColumnProfile({ column: c, rows }: { column: Column; rows: number }) {
         <dl className="grid flex-1 grid-cols-2 gap-x-2 text-slate-600">
           <dt>{t("datasets.distinct")}</dt><dd className="text-right">{c.distinct.toLocaleString()}</dd>
           {c.mean !== null && (<><dt>{t("datasets.mean")}</dt><dd className="text-right">{fmt(c.mean)}</dd></>)}
+          {c.median !== null && (<><dt>{t("datasets.median")}</dt><dd className="text-right">{c.estimated ? "≈ " : ""}{fmt(c.median)}</dd></>)}
           <dt>{t("datasets.range")}</dt><dd className="truncate text-right">{fmt(c.min)} – {fmt(c.max)}</dd>
         </dl>
         {c.histogram.length > 0 && (
-          <div className="flex h-8 w-24 items-end gap-px" aria-hidden>
+          <div className="flex h-8 w-24 items-end gap-px" aria-hidden title={c.estimated ? t("datasets.estimated") : undefined}>
             {c.histogram.map((h, i) => <div key={i} className="flex-1 bg-indigo-400" style={{ height: `${(h.count / peak) * 100}%` }} />)}
           </div>
         )}
