@@ -106,15 +106,22 @@ function npmStep(ctx) {
   };
 }
 
+/**
+ * Installed as dependencies, then removed: ipykernel requires debugpy but only imports it for the visual
+ * debugger, which nothing here uses; without it an idle kernel is 7.7 MB smaller (the Dockerfile does the same).
+ */
+const UNINSTALL = { kernel: ["debugpy"], gateway: [] };
+
 function venvStep(ctx, name) {
   const dir = path.join(ctx.root, ".venvs", name);
   const requirements = path.join(ctx.root, "kernel-image", `requirements-${name}.txt`);
   const stamp = path.join(dir, ".lab-stamp");
+  const key = () => sha256(Buffer.concat([fs.readFileSync(requirements), Buffer.from(`\0uninstall:${UNINSTALL[name].join(",")}`)]));
   return {
-    done: () => fs.existsSync(path.join(dir, "bin", "python")) && readStamp(stamp) === sha256(fs.readFileSync(requirements)),
+    done: () => fs.existsSync(path.join(dir, "bin", "python")) && readStamp(stamp) === key(),
     async run() {
       const python = findPython(ctx);
-      const want = sha256(fs.readFileSync(requirements));
+      const want = key();
       // Build a fresh venv in place (venvs hard-code their own path, so one built elsewhere and renamed would
       // have broken scripts and bytecode) and keep the previous one aside until the new one is complete.
       const previous = `${dir}.previous`;
@@ -125,6 +132,10 @@ function venvStep(ctx, name) {
         await run(ctx, `${python} -m venv .venvs/${name}`, python, ["-m", "venv", dir]);
         const pip = ["-m", "pip", "install", "--no-input", "--disable-pip-version-check", "-r", requirements];
         await run(ctx, `pip install into .venvs/${name}`, path.join(dir, "bin", "python"), pip);
+        if (UNINSTALL[name].length) {
+          const remove = ["-m", "pip", "uninstall", "--yes", "--disable-pip-version-check", ...UNINSTALL[name]];
+          await run(ctx, `pip uninstall from .venvs/${name}`, path.join(dir, "bin", "python"), remove);
+        }
         writeStamp(stamp, want);
       } catch (err) {
         fs.rmSync(dir, { recursive: true, force: true });

@@ -233,7 +233,12 @@ def bwrap_argv(cfg: dict, kernel_dir: str, work: str, data: str, conn: str, fds:
              "--bind", stage.add(kernel_dir, "kernel"), kernel_dir, "--chdir", "/workspace", "--clearenv"]
     for key, value in kernel_env(cfg, kernel_dir).items():
         argv += ["--setenv", key, value]
-    return argv + ["--", f"{prefix}/bin/python", "-m", "ipykernel_launcher", "-f", conn]
+    return argv + ["--", f"{prefix}/bin/python", "-m", "ipykernel_launcher", "-f", conn, *KERNEL_ARGS]
+
+
+# IPython's own history database (a SQLite file and a writer thread per kernel, ~2 MB) is not kept: the
+# server records every cell, and the workspace holds only the user's files.
+KERNEL_ARGS = ["--HistoryManager.enabled=False"]
 
 
 def copy_font_cache(src: str | None, dest: str) -> None:
@@ -284,7 +289,7 @@ def main() -> None:
         os.chdir(work)
         env = kernel_env(cfg, kernel_dir)
         env["MATPLOTLIBRC"] = cfg["matplotlibrc"]
-        os.execve(f"{cfg['kernelPrefix']}/bin/python", ["python", "-m", "ipykernel_launcher", "-f", conn], env)
+        os.execve(f"{cfg['kernelPrefix']}/bin/python", ["python", "-m", "ipykernel_launcher", "-f", conn, *KERNEL_ARGS], env)
 
     uid = allocate_uid(cfg)
     gid = uid

@@ -6,7 +6,7 @@ import { datasetsBench } from "./datasets.js";
 import { DirectKernel } from "./direct.js";
 import { LLM_PLAN, llmTokenLatency, summariseLlm } from "./llm.js";
 import { REPO_ROOT, type LabServer, startLabServer } from "./lab.js";
-import { IMPORTS, idleKernelRss, roundTrips, sessionStarts } from "./scenarios.js";
+import { IMPORTS, idleKernelRss, roundTrips, sessionStarts, transportFloors } from "./scenarios.js";
 import { type Row, renderTable, row, summarize } from "./stats.js";
 
 /**
@@ -86,6 +86,8 @@ async function main(): Promise<void> {
   const warmStarts = await sessionStarts(warm, PLAN.warmStarts);
   say(`idle kernel memory after \`${IMPORTS}\`…`);
   const rss = await idleKernelRss(warm, direct);
+  say("transport floors: an authenticated tRPC query, an event to the SSE client…");
+  const floors = await transportFloors(warm, PLAN.iterations);
   await closeLast();
   if (process.argv.includes("--only=core")) {
     const r = summarize(rt.full), d = summarize(rt.direct), e = summarize(rt.executor), g = summarize(rt.gateway), w = summarize(warmStarts);
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
       row({ metric: "1+1 round trip p95, full stack", unit: "ms", value: r.p95, baseline: d.p95, target: null }),
       row({ metric: "  p50 without HTTP/SSE (executor)", unit: "ms", value: e.p50, baseline: d.p50, target: null }),
       row({ metric: "  p50 kernel adapter only (EG ws)", unit: "ms", value: g.p50, baseline: d.p50, target: null }),
+      ...floorRows(floors),
       row({ metric: `new session → result, warm pool p50/${PLAN.warmStarts}`, unit: "ms", value: w.p50, baseline: null, target: { max: 300, on: "value" } }),
       row({ metric: "idle kernel RSS, pandas + pyplot", unit: "MB", value: rss.lab.kernelKb / 1024, baseline: rss.direct.rssKb / 1024, target: { max: 120, on: "value" } }),
     ]));
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
     row({ metric: "1+1 round trip p95, full stack", unit: "ms", value: s.roundTripFull.p95, baseline: s.roundTripDirect.p95, target: null }),
     row({ metric: "  p50 without HTTP/SSE (executor)", unit: "ms", value: s.roundTripExecutor.p50, baseline: s.roundTripDirect.p50, target: null }),
     row({ metric: "  p50 kernel adapter only (EG ws)", unit: "ms", value: s.roundTripGateway.p50, baseline: s.roundTripDirect.p50, target: null }),
+    ...floorRows(floors),
     row({ metric: `new session → result, warm pool p50/${PLAN.warmStarts}`, unit: "ms", value: s.warmStart.p50, baseline: null, target: { max: 300, on: "value" }, note: `max ${s.warmStart.max.toFixed(0)} ms` }),
     row({ metric: `new session → result, cold p50/${PLAN.coldStarts}`, unit: "ms", value: s.coldStart.p50, baseline: s.directColdStart.p50, target: null, note: "baseline: a local kernel started by jupyter_client, to its first result" }),
     row({ metric: "idle kernel RSS, pandas + pyplot", unit: "MB", value: mb(rss.lab.kernelKb), baseline: mb(rss.direct.rssKb), target: { max: 120, on: "value" }, note: `private (RssAnon) ${mb(rss.lab.kernelAnonKb).toFixed(1)} MB (direct ${mb(rss.direct.anonKb).toFixed(1)} MB); with bwrap ${mb(rss.lab.sandboxKb).toFixed(1)} MB` }),
@@ -158,6 +162,8 @@ async function main(): Promise<void> {
           warmStarts: round(warmStarts),
           coldStarts: round(coldStarts),
           directColdStarts: round(directCold),
+          transportQuery: round(floors.query),
+          transportEvent: round(floors.event),
           llmTokenViaServer: round(llm.samples.viaServer),
           llmTokenDirect: round(llm.samples.direct),
         },
@@ -167,6 +173,14 @@ async function main(): Promise<void> {
     ),
   );
   console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS)}`);
+}
+
+/** Transport alone, against the same direct figure: what HTTP, tRPC, auth and SSE cost before any cell runs. */
+function floorRows(floors: { query: number[]; event: number[] }): Row[] {
+  return [
+    row({ metric: "  p50 authenticated tRPC query (auth.me)", unit: "ms", value: summarize(floors.query).p50, baseline: null, target: null, note: "HTTP + tRPC + the session-token lookup: every cell's request pays it" }),
+    row({ metric: "  p50 one event, bus → SSE client", unit: "ms", value: summarize(floors.event).p50, baseline: null, target: null, note: "every cell's result reaches the client this way" }),
+  ];
 }
 
 function gitCommit(): string | null {

@@ -137,3 +137,33 @@ export async function idleKernelRss(lab: LabServer, direct: DirectKernel): Promi
   });
   return { lab: rss, direct: await direct.rssAfter(IMPORTS) };
 }
+
+/**
+ * What any cell's round trip pays before the executor and kernel: one authenticated tRPC request (here
+ * `auth.me`: HTTP, tRPC, the session-token lookup) and one event from the bus to the SSE client. Not a
+ * target; they say how much of the full-stack figure is transport.
+ */
+export async function transportFloors(lab: LabServer, n: number): Promise<{ query: number[]; event: number[] }> {
+  const client = await lab.newUser();
+  const query = await repeat(n, () => timed(async () => void (await client.auth.me.query())));
+  const session = await client.sessions.create.mutate({ title: "bench: transport" });
+  let arrived: (() => void) | null = null;
+  const sub = client.sessions.events.subscribe({ sessionId: session.id, lastEventId: null }, { onData: () => arrived?.() });
+  try {
+    await sleep(SETTLE_MS); // subscribed, back-fill delivered
+    const event = await repeat(n, async () => {
+      const got = new Promise<void>((resolve) => (arrived = resolve));
+      const t0 = performance.now();
+      // Sent at once, stored just after (see EventBus): time the sending, then let the storing finish.
+      const stored = lab.app.services.events.publish(session.id, [{ type: "kernel.status", status: "idle" }]);
+      await got;
+      const ms = performance.now() - t0;
+      await stored;
+      return ms;
+    });
+    return { query, event };
+  } finally {
+    sub.unsubscribe();
+    await client.sessions.delete.mutate({ sessionId: session.id });
+  }
+}
