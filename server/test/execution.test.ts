@@ -37,6 +37,9 @@ describe.each(DATABASES)("running cells in sandboxed kernels ($name)", ({ name }
     expect(cell).toMatchObject({ status: "ok", executionCount: 1, error: null, source: "user", position: 0 });
     expect(cell.outputs).toEqual([{ output_type: "execute_result", execution_count: 1, data: { "text/plain": "42" }, metadata: {} }]);
     expect(Date.parse(cell.endedAt!)).toBeGreaterThanOrEqual(Date.parse(cell.startedAt!));
+    // The session moves to the top of the history: its last activity is this cell's end.
+    const listed = (await alice.caller.sessions.list()).find((s) => s.id === sessionId)!;
+    expect(Date.parse(listed.updatedAt)).toBe(Date.parse(cell.endedAt!));
   });
 
   it("keeps state between cells of one session and every MIME type the kernel sends", async () => {

@@ -249,7 +249,10 @@ export class Executor {
     this.publish(session.id, [...changes, this.statusEvent(item.cellId, result.status, result.executionCount ?? null, result.error ?? null, item.startedAt, endedAt)]);
     // Let the event reach subscribers' sockets first: PGlite runs on this thread and would hold it back.
     await new Promise<void>((r) => setImmediate(r));
+    // One statement for both rows (history orders sessions by last activity): each costs a round trip, and
+    // on PGlite a turn of this thread, which the next cell's request would wait behind.
     const row = await this.db
+      .with("touched", (db) => db.updateTable("analysis_sessions").set({ updated_at: endedAt }).where("id", "=", session.id))
       .updateTable("cells")
       .set({
         status: result.status,
@@ -263,8 +266,6 @@ export class Executor {
       .returningAll()
       .executeTakeFirst();
     if (!row) throw notFound("Cell"); // deleted with its session while running
-    // History orders sessions by last activity; not on the path to the user seeing the result.
-    await this.db.updateTable("analysis_sessions").set({ updated_at: endedAt }).where("id", "=", session.id).execute();
     return toCellDto(row);
   }
 
