@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { readFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { TRPCError } from "@trpc/server";
@@ -8,6 +8,7 @@ import type { AppContext } from "../src/context.js";
 import type { EngineProcess } from "../src/services/datasets-engine-process.js";
 import { createDatasetService } from "../src/services/datasets-setup.js";
 import { detectEncoding } from "../src/services/datasets-detect.js";
+import { sampleOf } from "../src/services/datasets-sample.js";
 import type { TColumnProfile } from "../src/services/datasets-types.js";
 import { displayName, safeFileName } from "../src/services/datasets-store.js";
 import { type TestCaller, callerFor, openTestApp } from "./helpers/app.js";
@@ -202,6 +203,26 @@ describe.each(DATABASES)("datasets over HTTP and tRPC ($name)", ({ name }) => {
     expect(site.top.map((t) => t.value).sort()).toEqual(["site 0", "site 1", "site 2"]);
     // The sample was a scratch file: nothing is left behind.
     expect((await tree(path.join(app.config.datasets.dir, ".engine-tmp"))).filter((f) => f.includes("sample"))).toEqual([]);
+  });
+
+  it("samples a large CSV by slices, and falls back to its first rows when the slices cannot be read as the table", async () => {
+    const dir = path.join(app.config.datasets.dir, ".engine-tmp");
+    const file = path.join(dir, "slices.csv");
+    await writeFile(file, `n,label\n${Array.from({ length: 600_000 }, (_, i) => `${i},row ${i}\n`).join("")}`);
+    const read = { format: "csv", encoding: "utf-8", delimiter: ",", quote: '"', header: true, decimal: "." } as const;
+    const { engine } = app.services.datasets;
+    const sliced = await sampleOf(engine, file, read, [{ name: "n", type: "BIGINT" }, { name: "label", type: "VARCHAR" }], dir);
+    const [min, max, rows] = (await engine.query(`SELECT min(n), max(n), count(*) FROM ${sliced.sql}`)).rows[0]!.map(Number);
+    expect(rows).toBeGreaterThan(10_000);
+    expect(rows).toBeLessThan(600_000);
+    expect(min).toBe(0);
+    expect(max).toBeGreaterThan(590_000); // the last slice reaches the end of the file
+    await sliced.dispose();
+    // Slices DuckDB refuses (here: a type it does not know): the first rows are used, nothing is left behind.
+    const fallback = await sampleOf(engine, file, read, [{ name: "n", type: "NO_SUCH_TYPE" }], dir);
+    expect(fallback.sql).toMatch(/LIMIT 100000\)$/);
+    expect((await tree(dir)).filter((f) => f.startsWith("sample"))).toEqual([]);
+    await rm(file);
   });
 
   it.for([

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
-import { literal, sourceSql } from "./datasets-engine.js";
+import { type DatasetEngine, literal, sourceSql } from "./datasets-engine.js";
 import type { TColumn, TRead } from "./datasets-types.js";
 
 /** A CSV up to this size is its own sample; past it, SLICES slices of SLICE_BYTES make one (~4 MB). */
@@ -25,7 +25,7 @@ export interface Sample {
  * (the header): a few MB read, however large the file. A slice may begin inside a quoted field that spans
  * lines, so the sample is read leniently, with the table's own column types.
  */
-export async function sampleOf(file: string, read: TRead, columns: TColumn[], tempDir: string): Promise<Sample> {
+export async function sampleOf(engine: DatasetEngine, file: string, read: TRead, columns: TColumn[], tempDir: string): Promise<Sample> {
   const source = sourceSql(file, read);
   const none = { dispose: async () => {} };
   if (read.format === "json") return { sql: `(SELECT * FROM ${source} LIMIT ${SAMPLE_ROWS})`, ...none };
@@ -38,10 +38,16 @@ export async function sampleOf(file: string, read: TRead, columns: TColumn[], te
   });
   if (!sliced) return { sql: source, ...none };
   const types = columns.map((c) => `${literal(c.name)}: ${literal(c.type)}`).join(", ");
-  return {
-    sql: `${sourceSql(out, read).replace(/\)$/, "")}, ignore_errors=true${read.header && types ? `, types={${types}}` : ""})`,
-    dispose: () => rm(out, { force: true }),
-  };
+  const sql = `${sourceSql(out, read).replace(/\)$/, "")}, ignore_errors=true${read.header && types ? `, types={${types}}` : ""})`;
+  const dispose = () => rm(out, { force: true });
+  try {
+    // Slices the reader cannot make sense of (columns it names differently, say): the first rows will do.
+    await engine.query(`SELECT count(*) FROM ${sql}`);
+    return { sql, dispose };
+  } catch {
+    await dispose();
+    return { sql: `(SELECT * FROM ${source} LIMIT ${SAMPLE_ROWS})`, ...none };
+  }
 }
 
 /** Writes the slices; false when the file is small enough to be its own sample (or has no line breaks to cut at). */

@@ -126,7 +126,7 @@ export class DatasetService {
       running = (async () => {
         let p: TTableProfile = { table: t.name, rowCount: 0, columns: [] };
         if (t.columns.length) {
-          const sample = await sampleOf(file, info.read, t.columns, engineTempDir(this.config.datasets.dir));
+          const sample = await sampleOf(this.engine, file, info.read, t.columns, engineTempDir(this.config.datasets.dir));
           try {
             p = await profileTable(this.engine, t.name, src, t.columns, sample.sql);
           } finally {
