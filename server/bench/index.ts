@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       row({ metric: "1+1 round trip p95, full stack", unit: "ms", value: r.p95, baseline: d.p95, target: null }),
       row({ metric: "  p50 without HTTP/SSE (executor)", unit: "ms", value: e.p50, baseline: d.p50, target: null }),
       row({ metric: "  p50 kernel adapter only (EG ws)", unit: "ms", value: g.p50, baseline: d.p50, target: null }),
-      ...floorRows(floors),
+      ...floorRows(floors, d.p50),
       row({ metric: `new session → result, warm pool p50/${PLAN.warmStarts}`, unit: "ms", value: w.p50, baseline: null, target: { max: 300, on: "value" } }),
       row({ metric: "idle kernel RSS, pandas + pyplot", unit: "MB", value: rss.lab.kernelKb / 1024, baseline: rss.direct.rssKb / 1024, target: { max: 120, on: "value" } }),
     ]));
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     row({ metric: "1+1 round trip p95, full stack", unit: "ms", value: s.roundTripFull.p95, baseline: s.roundTripDirect.p95, target: null }),
     row({ metric: "  p50 without HTTP/SSE (executor)", unit: "ms", value: s.roundTripExecutor.p50, baseline: s.roundTripDirect.p50, target: null }),
     row({ metric: "  p50 kernel adapter only (EG ws)", unit: "ms", value: s.roundTripGateway.p50, baseline: s.roundTripDirect.p50, target: null }),
-    ...floorRows(floors),
+    ...floorRows(floors, s.roundTripDirect.p50),
     row({ metric: `new session → result, warm pool p50/${PLAN.warmStarts}`, unit: "ms", value: s.warmStart.p50, baseline: null, target: { max: 300, on: "value" }, note: `max ${s.warmStart.max.toFixed(0)} ms` }),
     row({ metric: `new session → result, cold p50/${PLAN.coldStarts}`, unit: "ms", value: s.coldStart.p50, baseline: s.directColdStart.p50, target: null, note: "baseline: a local kernel started by jupyter_client, to its first result" }),
     row({ metric: "idle kernel RSS, pandas + pyplot", unit: "MB", value: mb(rss.lab.kernelKb), baseline: mb(rss.direct.rssKb), target: { max: 120, on: "value" }, note: `private (RssAnon) ${mb(rss.lab.kernelAnonKb).toFixed(1)} MB (direct ${mb(rss.direct.anonKb).toFixed(1)} MB); with bwrap ${mb(rss.lab.sandboxKb).toFixed(1)} MB` }),
@@ -175,11 +175,14 @@ async function main(): Promise<void> {
   console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS)}`);
 }
 
-/** Transport alone, against the same direct figure: what HTTP, tRPC, auth and SSE cost before any cell runs. */
-function floorRows(floors: { query: number[]; event: number[] }): Row[] {
+/**
+ * Transport alone, against the same direct round trip: what HTTP, tRPC, auth and SSE cost before any cell
+ * runs, as a share of it (the full stack's 1.5× leaves 0.5× for everything beyond the kernel).
+ */
+function floorRows(floors: { query: number[]; event: number[] }, directP50: number): Row[] {
   return [
-    row({ metric: "  p50 authenticated tRPC query (auth.me)", unit: "ms", value: summarize(floors.query).p50, baseline: null, target: null, note: "HTTP + tRPC + the session-token lookup: every cell's request pays it" }),
-    row({ metric: "  p50 one event, bus → SSE client", unit: "ms", value: summarize(floors.event).p50, baseline: null, target: null, note: "every cell's result reaches the client this way" }),
+    row({ metric: "  p50 authenticated tRPC query (auth.me)", unit: "ms", value: summarize(floors.query).p50, baseline: directP50, target: null, note: "HTTP + tRPC + the session-token lookup: every cell's request pays it (baseline: the direct 1+1 round trip)" }),
+    row({ metric: "  p50 one event, bus → SSE client", unit: "ms", value: summarize(floors.event).p50, baseline: directP50, target: null, note: "every cell's result reaches the client this way (baseline: the direct 1+1 round trip)" }),
   ];
 }
 
